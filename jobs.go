@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"tack/db"
+)
+
+// startJobs starts the server's background work; each job stops when ctx is
+// cancelled, and Wait returns once all have.
+func startJobs(ctx context.Context, cfg *Config, d *db.DB, logger *slog.Logger) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	if cfg.Backup.Interval > 0 {
+		wg.Go(func() { runBackups(ctx, d, cfg.Backup.Dir, cfg.Backup.Interval, cfg.Backup.Keep, logger) })
+	}
+	return &wg
+}
+
+// runBackups writes a backup into dir every interval, keeping the newest keep.
+func runBackups(ctx context.Context, d *db.DB, dir string, interval time.Duration, keep int, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			start := time.Now()
+			name, err := d.BackupTo(ctx, dir, keep, now)
+			if err != nil {
+				logger.Error("scheduled backup", "err", err)
+				continue
+			}
+			logger.Info("scheduled backup", "file", name, "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+}
