@@ -74,10 +74,18 @@ type configKey struct {
 var configKeys = []configKey{
 	{name: "server.addr", def: ":8080", help: "listen address", set: func(c *Config, raw any) (err error) {
 		c.Server.Addr, err = asString(raw)
-		if err == nil {
-			_, _, err = net.SplitHostPort(c.Server.Addr)
+		if err != nil {
+			return err
 		}
-		return err
+		_, port, err := net.SplitHostPort(c.Server.Addr)
+		if err != nil {
+			return errors.New("must be host:port or :port")
+		}
+		// A numeric port in range, or a service name such as "http".
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			return fmt.Errorf("port %q is not a port", port)
+		}
+		return nil
 	}},
 	{name: "server.base_url", def: "", help: "public URL, for links and the Origin check (derived from server.addr when empty)", set: func(c *Config, raw any) (err error) {
 		c.Server.BaseURL, err = asString(raw)
@@ -303,7 +311,9 @@ func checkKnownKeys(v *viper.Viper, file string) error {
 	}
 	var unknown []string
 	for _, k := range v.AllKeys() {
-		if !known[k] {
+		// A section left empty ("server:" with every key commented out)
+		// is null in YAML, and means no keys.
+		if !known[k] && !(sections[k] && !v.InConfig(k)) {
 			unknown = append(unknown, k)
 		}
 	}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"time"
@@ -49,6 +50,9 @@ func (m *Migrator) Up(ctx context.Context) ([]int64, error) {
 // Down reverts the newest applied migration and returns its version.
 func (m *Migrator) Down(ctx context.Context) (int64, error) {
 	res, err := m.p.Down(ctx)
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		return 0, errors.New("db: migrate down: no migration is applied")
+	}
 	if err != nil {
 		return 0, fmt.Errorf("db: migrate down: %w", err)
 	}
