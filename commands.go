@@ -11,12 +11,14 @@ import (
 )
 
 // openDB opens the configured database for a command.
-func openDB(ctx context.Context, cfg *Config, mustExist bool, stderr io.Writer) (*db.DB, error) {
+// A read-only handle must find the file and leaves it as it was on close.
+func openDB(ctx context.Context, cfg *Config, mustExist, readOnly bool, stderr io.Writer) (*db.DB, error) {
 	return db.Open(ctx, db.Options{
 		Path:        cfg.DB.Path,
 		Synchronous: cfg.DB.Synchronous,
 		SlowQuery:   cfg.DB.SlowQuery,
-		MustExist:   mustExist,
+		MustExist:   mustExist || readOnly,
+		ReadOnly:    readOnly,
 		Logger:      newLogger(cfg, stderr),
 	})
 }
@@ -32,7 +34,7 @@ func cmdMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	d, err := openDB(ctx, cfg, rest[0] != "up", stderr)
+	d, err := openDB(ctx, cfg, rest[0] != "up", rest[0] == "status", stderr)
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func cmdBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	d, err := openDB(ctx, cfg, true, stderr)
+	d, err := openDB(ctx, cfg, true, true, stderr)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,8 @@ type Config struct {
 		AllowedOrigins  []string
 		TrustedProxies  []netip.Prefix
 		ShutdownTimeout time.Duration
+		// baseURLDerived is true when BaseURL was worked out from Addr.
+		baseURLDerived bool
 	}
 	DB struct {
 		Path        string
@@ -296,6 +298,7 @@ func loadConfig(file string, applyFlags func(*viper.Viper)) (*Config, error) {
 	}
 	if c.Server.BaseURL == "" {
 		c.Server.BaseURL = deriveBaseURL(c.Server.Addr)
+		c.Server.baseURLDerived = true
 	}
 	return c, nil
 }

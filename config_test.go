@@ -76,6 +76,7 @@ func specDefaults() Config {
 	var c Config
 	c.Server.Addr = ":8080"
 	c.Server.BaseURL = "http://localhost:8080"
+	c.Server.baseURLDerived = true
 	c.Server.ShutdownTimeout = 15 * time.Second
 	c.DB.Path = "data/tack.db"
 	c.DB.Synchronous = "normal"

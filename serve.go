@@ -22,6 +22,12 @@ import (
 // cmdServe is "tack serve": it runs until SIGINT or SIGTERM, then shuts down
 // in the order of SPEC section 6. A second signal exits at once.
 func cmdServe(args []string, stderr io.Writer) error {
+	// Signals are caught before anything else, so that one arriving during
+	// start-up still means a clean stop rather than the default kill.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	cfg, rest, err := setup("serve", args, stderr)
 	if err != nil {
 		return err
@@ -33,9 +39,6 @@ func cmdServe(args []string, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	go func() {
 		s := <-sigs
 		logger.Info("shutting down", "signal", s.String())
@@ -45,7 +48,14 @@ func cmdServe(args []string, stderr io.Writer) error {
 		os.Exit(1)
 	}()
 
-	return serve(ctx, cfg, logger)
+	err = serve(ctx, cfg, logger)
+	if err != nil && ctx.Err() != nil {
+		// Stopped by a signal while starting: nothing half-done is left
+		// behind (each migration runs in its own transaction).
+		logger.Info("stopped during start-up", "err", err)
+		return nil
+	}
+	return err
 }
 
 // serve runs the server until ctx is cancelled, then shuts down.
@@ -100,6 +110,10 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.Server.baseURLDerived {
+		// With port 0 the real port is known only now.
+		cfg.Server.BaseURL = deriveBaseURL(ln.Addr().String())
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -42,18 +42,24 @@ type Options struct {
 	// MustExist refuses to create a new database file (used by commands such
 	// as backup that only make sense on an existing database).
 	MustExist bool
+	// ReadOnly is for commands that only read beside a running server
+	// (backup, migrate status): WriteTx is refused and Close leaves the file
+	// alone, skipping the optimize and checkpoint that would contend with
+	// the server's writer.
+	ReadOnly bool
 	// Logger receives slow-query and close messages; nil discards them.
 	Logger *slog.Logger
 }
 
 // DB is the process-wide database handle.
 type DB struct {
-	path   string
-	sync   string
-	write  *sql.DB
-	read   *sql.DB
-	slow   time.Duration
-	logger *slog.Logger
+	path     string
+	sync     string
+	readOnly bool
+	write    *sql.DB
+	read     *sql.DB
+	slow     time.Duration
+	logger   *slog.Logger
 
 	// stmts caches prepared statements on the read pool, keyed by their SQL
 	// text. Queries are constant strings in the code, so the set is bounded.
@@ -90,11 +96,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 
 	d := &DB{
-		path:   opts.Path,
-		sync:   syncMode,
-		slow:   opts.SlowQuery,
-		logger: opts.Logger,
-		stmts:  make(map[string]*sql.Stmt),
+		path:     opts.Path,
+		sync:     syncMode,
+		readOnly: opts.ReadOnly,
+		slow:     opts.SlowQuery,
+		logger:   opts.Logger,
+		stmts:    make(map[string]*sql.Stmt),
 	}
 
 	var err error
@@ -252,13 +259,15 @@ func (d *DB) Close() error {
 		if err := d.read.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close readers: %w", err))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := d.write.ExecContext(ctx, "PRAGMA optimize"); err != nil {
-			errs = append(errs, fmt.Errorf("optimize: %w", err))
-		}
-		if _, err := d.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+		if !d.readOnly {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := d.write.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+				errs = append(errs, fmt.Errorf("optimize: %w", err))
+			}
+			if _, err := d.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+			}
 		}
 		if err := d.write.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close writer: %w", err))

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -51,6 +52,9 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 // other. If ctx is cancelled before the commit, the transaction rolls back
 // and nothing is changed.
 func (d *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
+	if d.readOnly {
+		return errors.New("db: write on a read-only handle")
+	}
 	return d.runTx(ctx, d.write, nil, fn)
 }
 
