@@ -3,6 +3,7 @@
 //	tack [serve]                  run the server (the default)
 //	tack migrate up|down|status   apply, revert one, or list migrations
 //	tack backup FILE              write a consistent online copy of the database
+//	tack user add|passwd|deactivate|activate|list   manage users
 //	tack version                  print the version
 //
 // Every command takes --config FILE and one flag per config key
@@ -45,6 +46,12 @@ Usage:
   tack [serve]                  run the server (the default)
   tack migrate up|down|status   apply, revert one, or list migrations
   tack backup FILE              write a consistent online copy of the database
+  tack user add --username U [--admin] [--display-name N] [--email E]
+                                create a user; the password is read from stdin
+  tack user passwd U            set a user's password (stdin); signs them out everywhere
+  tack user deactivate U        deactivate a user; their sessions end at once
+  tack user activate U          activate a user again
+  tack user list                list users
   tack version                  print version, commit and Go version
 
 Every command takes --config FILE (default ./tack.yaml if present) and a flag
@@ -66,6 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdMigrate(args, stdout, stderr)
 	case "backup":
 		err = cmdBackup(args, stdout, stderr)
+	case "user":
+		err = cmdUser(args, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help":
@@ -87,10 +96,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // setup parses a command's flags and loads the config. It returns the
 // positional arguments left over.
-func setup(name string, args []string, stderr io.Writer) (*Config, []string, error) {
+// extra, when not nil, registers the command's own flags.
+func setup(name string, args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (*Config, []string, error) {
 	fs := flag.NewFlagSet("tack "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFile, applyFlags := configFlags(fs)
+	for _, f := range extra {
+		if f != nil {
+			f(fs)
+		}
+	}
 	var rest []string
 	// Flags may come before or after the positional arguments.
 	for {

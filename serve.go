@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
 	"tack/app"
+	"tack/app/auth"
 	"tack/db"
 	"tack/migrations"
 	"tack/ui"
@@ -91,11 +93,20 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		logger.Info("migrations applied", "versions", applied)
 	}
 
+	authSvc, err := newAuth(ctx, cfg, d, logger)
+	if err != nil {
+		return err
+	}
 	a := app.New(app.Options{
-		DB:            d,
-		Logger:        logger,
-		UI:            ui.FS,
-		SchemaVersion: m.Target(),
+		DB:             d,
+		Logger:         logger,
+		UI:             ui.FS,
+		SchemaVersion:  m.Target(),
+		Auth:           authSvc,
+		BaseURL:        cfg.Server.BaseURL,
+		AllowedOrigins: cfg.Server.AllowedOrigins,
+		TrustedProxies: cfg.Server.TrustedProxies,
+		Pprof:          cfg.Debug.Pprof,
 	})
 	registerBuildHooks(a, d)
 
@@ -111,16 +122,17 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	if cfg.Server.baseURLDerived {
+	if cfg.Server.baseURLDerived && cfg.Server.BaseURL != deriveBaseURL(ln.Addr().String()) {
 		// With port 0 the real port is known only now.
 		cfg.Server.BaseURL = deriveBaseURL(ln.Addr().String())
+		a.SetBaseURL(cfg.Server.BaseURL)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.Server.BaseURL,
 		"db", cfg.DB.Path, "version", version, "startup", time.Since(started).Round(time.Millisecond))
 
-	jobs := startJobs(ctx, cfg, d, logger)
+	jobs := startJobs(ctx, cfg, d, authSvc, logger)
 
 	select {
 	case err := <-serveErr:
@@ -144,4 +156,24 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	jobs.Wait()
 	logger.Info("server stopped")
 	return nil
+}
+
+// newAuth builds the accounts service: the JWT secret comes from the config
+// or, when unset, from the database (generated on first start).
+func newAuth(ctx context.Context, cfg *Config, d *db.DB, logger *slog.Logger) (*auth.Service, error) {
+	secret, err := auth.LoadSecret(ctx, d, cfg.Auth.JWTSecret)
+	if err != nil {
+		return nil, err
+	}
+	return auth.New(auth.Options{
+		DB:               d,
+		Logger:           logger,
+		Secret:           secret,
+		Issuer:           cfg.Auth.Issuer,
+		Audience:         cfg.Auth.Audience,
+		AccessTTL:        cfg.Auth.AccessTTL,
+		RefreshTTL:       cfg.Auth.RefreshTTL,
+		OpenRegistration: cfg.Auth.OpenRegistration,
+		Hasher:           auth.NewHasher(auth.DefaultHashParams, max(1, runtime.NumCPU()/2)),
+	}), nil
 }

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"tack/app/auth"
 	"tack/app/errs"
 	"tack/db"
 	"tack/migrations"
@@ -24,8 +26,10 @@ import (
 // testApp is a real App on a real SQLite file behind a real HTTP server.
 type testApp struct {
 	*App
-	srv  *httptest.Server
-	logs *syncBuffer
+	srv    *httptest.Server
+	logs   *syncBuffer
+	clock  *testClock
+	secret []byte
 }
 
 type syncBuffer struct {
@@ -70,13 +74,50 @@ func newTestApp(t *testing.T, extra func(a *App)) *testApp {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := New(Options{DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target()})
+	secret, err := auth.LoadSecret(ctx, d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{}
+	authSvc := auth.New(auth.Options{
+		DB: d, Logger: logger, Secret: secret,
+		Issuer: "tack", Audience: "tack",
+		AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour,
+		// Real argon2id at a test cost: the race detector makes the
+		// production cost slow, and the cost is benchmarked, not tested.
+		Hasher: auth.NewHasher(auth.HashParams{MemoryKiB: 64, Passes: 1, Lanes: 1}, 4),
+		Now:    clock.Now,
+	})
+	a := New(Options{
+		DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target(),
+		Auth: authSvc, BaseURL: "http://tack.test",
+	})
 	if extra != nil {
 		extra(a)
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &testApp{App: a, srv: srv, logs: logs}
+	return &testApp{App: a, srv: srv, logs: logs, clock: clock, secret: secret}
+}
+
+// testClock is the services' clock: real time plus an offset tests can move
+// forward, so expiry is tested without sleeping.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }
 
 func (ta *testApp) do(t *testing.T, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {

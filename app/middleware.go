@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"tack/app/errs"
@@ -19,10 +20,11 @@ type ctxKey int
 
 const requestInfoKey ctxKey = iota
 
-// requestInfo travels in a request's context. It is a pointer so that the
-// route the mux picks deep inside is visible to the outer middleware.
+// requestInfo travels in a request's context. It is a pointer so that what
+// handlers learn (who the caller is) reaches the access log.
 type requestInfo struct {
-	id string
+	id     string
+	userID int64
 }
 
 // RequestID is the id of the request ctx belongs to, or "".
@@ -90,19 +92,15 @@ func (a *App) base(next http.Handler) http.Handler {
 				"status", status,
 				"bytes", rec.bytes,
 				"took", took,
-				"ip", remoteIP(r),
+				"ip", a.clientIP(r),
+				"user_id", ri.userID,
 			)
 		}()
+		if strings.HasPrefix(r.URL.Path, "/api/") && !a.checkOrigin(rec, r) {
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // recorder remembers the status and size of a response for the access log.

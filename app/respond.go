@@ -46,6 +46,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = &errs.Error{Code: errs.Internal, Message: "internal error"}
 	}
+	if e.Code == errs.Unauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tack"`)
+	}
 	if e.RetryAfter > 0 {
 		secs := int((e.RetryAfter + 999_999_999) / 1_000_000_000)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
