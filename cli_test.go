@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
 	"tack/db"
+	"tack/migrations"
 )
 
 // cliResult is what one in-process run of the command line produced.
@@ -189,10 +193,14 @@ func TestCLIMigrate(t *testing.T) {
 				t.Errorf("migration 1 is %q, want applied\n%s", got, r.stdout)
 			}
 		}},
-		{"down reverts 1", func(t *testing.T) {
-			r := migrate(t, 0, "down")
-			if !strings.Contains(r.stdout, "reverted 1\n") {
-				t.Errorf("migrate down printed %q, want it to contain %q", r.stdout, "reverted 1")
+		{"down reverts each migration, newest first", func(t *testing.T) {
+			versions := migrationVersions(t)
+			for i := len(versions) - 1; i >= 0; i-- {
+				r := migrate(t, 0, "down")
+				want := fmt.Sprintf("reverted %d\n", versions[i])
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("migrate down printed %q, want it to contain %q", r.stdout, want)
+				}
 			}
 		}},
 		{"status shows 1 pending", func(t *testing.T) {
@@ -225,6 +233,31 @@ func TestCLIMigrate(t *testing.T) {
 			return // later steps depend on this one
 		}
 	}
+}
+
+// migrationVersions lists the embedded migrations' versions, oldest first.
+func migrationVersions(t *testing.T) []int64 {
+	t.Helper()
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []int64
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", e.Name(), err)
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	return vs
 }
 
 func TestCLIMigrateMissingDatabase(t *testing.T) {
