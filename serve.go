@@ -16,6 +16,7 @@ import (
 
 	"tack/app"
 	"tack/app/auth"
+	"tack/app/board"
 	"tack/db"
 	"tack/migrations"
 	"tack/ui"
@@ -103,6 +104,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		UI:             ui.FS,
 		SchemaVersion:  m.Target(),
 		Auth:           authSvc,
+		Board:          board.New(board.Options{DB: d, Logger: logger}),
 		BaseURL:        cfg.Server.BaseURL,
 		AllowedOrigins: cfg.Server.AllowedOrigins,
 		TrustedProxies: cfg.Server.TrustedProxies,

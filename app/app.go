@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 
 	"tack/app/auth"
+	"tack/app/board"
 	"tack/db"
+	"tack/docs"
 )
 
 // Options is everything App needs, wired by hand in main.
@@ -27,6 +29,8 @@ type Options struct {
 	SchemaVersion int64
 	// Auth is accounts and sessions.
 	Auth *auth.Service
+	// Board is projects, members, columns, labels and tasks.
+	Board *board.Service
 	// BaseURL is the public URL (server.base_url): its origin is always
 	// allowed, and an https one makes cookies Secure.
 	BaseURL string
@@ -44,11 +48,13 @@ type App struct {
 	logger        *slog.Logger
 	metrics       *metrics
 	mux           *http.ServeMux
+	patterns      []string
 	handler       http.Handler
 	schemaVersion int64
 	shuttingDown  atomic.Bool
 
 	auth           *auth.Service
+	board          *board.Service
 	limits         *limits
 	baseOrigin     string
 	allowedOrigins []string
@@ -73,6 +79,7 @@ func New(o Options) *App {
 		schemaVersion: o.SchemaVersion,
 
 		auth:           o.Auth,
+		board:          o.Board,
 		limits:         newLimits(),
 		baseOrigin:     originOf(o.BaseURL),
 		allowedOrigins: o.AllowedOrigins,
@@ -85,22 +92,49 @@ func New(o Options) *App {
 }
 
 func (a *App) routes(ui fs.FS, withPprof bool) {
-	a.mux.HandleFunc("GET /healthz", a.handleHealthz)
-	a.mux.HandleFunc("GET /readyz", a.handleReadyz)
-	a.mux.Handle("GET /metrics", a.metrics.handler())
+	a.handle("GET /healthz", a.handleHealthz)
+	a.handle("GET /readyz", a.handleReadyz)
+	a.handle("GET /metrics", a.metrics.handler().ServeHTTP)
+	a.handle("GET /api/v1/openapi.yaml", serveOpenAPI)
 
-	a.mux.HandleFunc("POST /api/v1/auth/register", a.handleRegister)
-	a.mux.HandleFunc("POST /api/v1/auth/login", a.handleLogin)
-	a.mux.HandleFunc("POST /api/v1/auth/refresh", a.handleRefresh)
-	a.mux.HandleFunc("POST /api/v1/auth/logout", a.authed(a.handleLogout))
-	a.mux.HandleFunc("GET /api/v1/me", a.authed(a.handleMe))
-	a.mux.HandleFunc("PATCH /api/v1/me", a.authed(a.handleUpdateMe))
-	a.mux.HandleFunc("PUT /api/v1/me/password", a.authed(a.handleChangePassword))
-	a.mux.HandleFunc("GET /api/v1/me/sessions", a.authed(a.handleSessions))
-	a.mux.HandleFunc("DELETE /api/v1/me/sessions/{id}", a.authed(a.handleRevokeSession))
-	a.mux.HandleFunc("GET /api/v1/users", a.authed(a.handleUsers))
-	a.mux.HandleFunc("POST /api/v1/users", a.admin(a.handleCreateUser))
-	a.mux.HandleFunc("PATCH /api/v1/users/{id}", a.admin(a.handleUpdateUser))
+	a.handle("POST /api/v1/auth/register", a.handleRegister)
+	a.handle("POST /api/v1/auth/login", a.handleLogin)
+	a.handle("POST /api/v1/auth/refresh", a.handleRefresh)
+	a.handle("POST /api/v1/auth/logout", a.authed(a.handleLogout))
+	a.handle("GET /api/v1/me", a.authed(a.handleMe))
+	a.handle("PATCH /api/v1/me", a.authed(a.handleUpdateMe))
+	a.handle("PUT /api/v1/me/password", a.authed(a.handleChangePassword))
+	a.handle("GET /api/v1/me/sessions", a.authed(a.handleSessions))
+	a.handle("DELETE /api/v1/me/sessions/{id}", a.authed(a.handleRevokeSession))
+	a.handle("GET /api/v1/users", a.authed(a.handleUsers))
+	a.handle("POST /api/v1/users", a.admin(a.handleCreateUser))
+	a.handle("PATCH /api/v1/users/{id}", a.admin(a.handleUpdateUser))
+
+	a.handle("GET /api/v1/projects", a.authed(a.handleProjects))
+	a.handle("POST /api/v1/projects", a.authed(a.handleCreateProject))
+	a.handle("GET /api/v1/projects/{id}", a.authed(a.handleProject))
+	a.handle("PATCH /api/v1/projects/{id}", a.authed(a.handleUpdateProject))
+	a.handle("DELETE /api/v1/projects/{id}", a.authed(a.handleDeleteProject))
+	a.handle("GET /api/v1/projects/{id}/members", a.authed(a.handleMembers))
+	a.handle("POST /api/v1/projects/{id}/members", a.authed(a.handleAddMember))
+	a.handle("PATCH /api/v1/projects/{id}/members/{user_id}", a.authed(a.handleUpdateMember))
+	a.handle("DELETE /api/v1/projects/{id}/members/{user_id}", a.authed(a.handleRemoveMember))
+	a.handle("GET /api/v1/projects/{id}/columns", a.authed(a.handleColumns))
+	a.handle("POST /api/v1/projects/{id}/columns", a.authed(a.handleCreateColumn))
+	a.handle("PATCH /api/v1/columns/{id}", a.authed(a.handleUpdateColumn))
+	a.handle("DELETE /api/v1/columns/{id}", a.authed(a.handleDeleteColumn))
+	a.handle("GET /api/v1/projects/{id}/labels", a.authed(a.handleLabels))
+	a.handle("POST /api/v1/projects/{id}/labels", a.authed(a.handleCreateLabel))
+	a.handle("PATCH /api/v1/labels/{id}", a.authed(a.handleUpdateLabel))
+	a.handle("DELETE /api/v1/labels/{id}", a.authed(a.handleDeleteLabel))
+	a.handle("GET /api/v1/projects/{id}/tasks", a.authed(a.handleTasks))
+	a.handle("POST /api/v1/projects/{id}/tasks", a.authed(a.handleCreateTask))
+	a.handle("GET /api/v1/tasks/{id}", a.authed(a.handleTask))
+	a.handle("PATCH /api/v1/tasks/{id}", a.authed(a.handleUpdateTask))
+	a.handle("DELETE /api/v1/tasks/{id}", a.authed(a.handleDeleteTask))
+	a.handle("POST /api/v1/tasks/{id}/move", a.authed(a.handleMoveTask))
+	a.handle("GET /api/v1/projects/{id}/activity", a.authed(a.handleProjectActivity))
+	a.handle("GET /api/v1/tasks/{id}/activity", a.authed(a.handleTaskActivity))
 
 	if withPprof {
 		// Profiles reveal internals: admins only, like the rest of /debug.
@@ -125,6 +159,21 @@ func (a *App) routes(ui fs.FS, withPprof bool) {
 		// catch-all. The handler refuses other methods itself.
 		a.mux.Handle("/", uiHandler(ui))
 	}
+}
+
+// handle registers a route and remembers its pattern, so that a test can
+// hold docs/openapi.yaml to every route there is.
+func (a *App) handle(pattern string, h http.HandlerFunc) {
+	a.patterns = append(a.patterns, pattern)
+	a.mux.Handle(pattern, h)
+}
+
+// Routes lists the API routes registered, as ServeMux patterns.
+func (a *App) Routes() []string { return append([]string(nil), a.patterns...) }
+
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Write(docs.OpenAPI)
 }
 
 // fail answers err in the SPEC's shape (see writeError).

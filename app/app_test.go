@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"tack/app/auth"
+	"tack/app/board"
 	"tack/app/errs"
 	"tack/db"
 	"tack/migrations"
@@ -91,6 +92,7 @@ func newTestApp(t *testing.T, extra func(a *App)) *testApp {
 	a := New(Options{
 		DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target(),
 		Auth: authSvc, BaseURL: "http://tack.test",
+		Board: board.New(board.Options{DB: d, Logger: logger, Now: clock.Now}),
 	})
 	if extra != nil {
 		extra(a)

@@ -131,8 +131,8 @@ func parseHash(encoded string) (HashParams, []byte, []byte, error) {
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
 		return p, nil, nil, errors.New("auth: unsupported argon2 version")
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Passes, &p.Lanes); err != nil {
-		return p, nil, nil, fmt.Errorf("auth: bad argon2 parameters: %w", err)
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Passes, &p.Lanes); err != nil || p.Passes == 0 || p.Lanes == 0 {
+		return p, nil, nil, fmt.Errorf("auth: bad argon2 parameters %q", parts[3])
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
 	if err != nil {
