@@ -189,6 +189,38 @@ func accessVia(ctx context.Context, q db.Querier, userID int64, table string, id
 	return pid, role, err
 }
 
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// getOne reads one row with scan; no row is a 404 named after what.
+func getOne[T any](ctx context.Context, q db.Querier, scan func(scanner) (T, error), what, query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound(what)
+	}
+	if err != nil {
+		return v, fmt.Errorf("board: get %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// listInProject reads a project's rows for a member of it (any role).
+func listInProject[T any](ctx context.Context, s *Service, userID, projectID int64, scan func(scanner) (T, error), query string) ([]T, error) {
+	out := []T{}
+	err := s.db.ReadTx(ctx, func(tx *db.Tx) error {
+		if _, err := access(ctx, tx, userID, projectID, RoleViewer, "project"); err != nil {
+			return err
+		}
+		rows, err := scanRows(ctx, tx, func(r *sql.Rows) (T, error) { return scan(r) }, query, projectID)
+		if err != nil {
+			return fmt.Errorf("board: list: %w", err)
+		}
+		out = append(out, rows...)
+		return nil
+	})
+	return out, err
+}
+
 // scanRows runs a query and scans each row with scan.
 func scanRows[T any](ctx context.Context, q db.Querier, scan func(rows *sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)

@@ -23,21 +23,14 @@ type Column struct {
 
 const columnSelect = `SELECT id, project_id, name, position, wip_limit FROM columns`
 
-func scanColumn(r interface{ Scan(...any) error }) (*Column, error) {
+func scanColumn(r scanner) (*Column, error) {
 	var c Column
 	err := r.Scan(&c.ID, &c.ProjectID, &c.Name, &c.Position, &c.WIPLimit)
 	return &c, err
 }
 
 func getColumn(ctx context.Context, q db.Querier, id int64) (*Column, error) {
-	c, err := scanColumn(q.QueryRowContext(ctx, columnSelect+" WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("column")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("board: get column: %w", err)
-	}
-	return c, nil
+	return getOne(ctx, q, scanColumn, "column", columnSelect+" WHERE id = ?", id)
 }
 
 func projectColumnsOrdered(ctx context.Context, q db.Querier, projectID int64) ([]*Column, error) {
@@ -51,19 +44,7 @@ func projectColumnsOrdered(ctx context.Context, q db.Querier, projectID int64) (
 
 // Columns lists a project's columns in board order.
 func (s *Service) Columns(ctx context.Context, userID, projectID int64) ([]*Column, error) {
-	var out []*Column
-	err := s.db.ReadTx(ctx, func(tx *db.Tx) error {
-		if _, err := access(ctx, tx, userID, projectID, RoleViewer, "project"); err != nil {
-			return err
-		}
-		var err error
-		out, err = projectColumnsOrdered(ctx, tx, projectID)
-		return err
-	})
-	if out == nil && err == nil {
-		out = []*Column{}
-	}
-	return out, err
+	return listInProject(ctx, s, userID, projectID, scanColumn, columnSelect+" WHERE project_id = ? ORDER BY position, id")
 }
 
 // ColumnInput is a column to create or the changes to one. Position is the

@@ -21,39 +21,19 @@ type Label struct {
 
 const labelSelect = `SELECT id, project_id, name, color FROM labels`
 
-func scanLabel(r interface{ Scan(...any) error }) (*Label, error) {
+func scanLabel(r scanner) (*Label, error) {
 	var l Label
 	err := r.Scan(&l.ID, &l.ProjectID, &l.Name, &l.Color)
 	return &l, err
 }
 
 func getLabel(ctx context.Context, q db.Querier, id int64) (*Label, error) {
-	l, err := scanLabel(q.QueryRowContext(ctx, labelSelect+" WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("label")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("board: get label: %w", err)
-	}
-	return l, nil
+	return getOne(ctx, q, scanLabel, "label", labelSelect+" WHERE id = ?", id)
 }
 
 // Labels lists a project's labels by name.
 func (s *Service) Labels(ctx context.Context, userID, projectID int64) ([]*Label, error) {
-	var out []*Label
-	err := s.db.ReadTx(ctx, func(tx *db.Tx) error {
-		if _, err := access(ctx, tx, userID, projectID, RoleViewer, "project"); err != nil {
-			return err
-		}
-		var err error
-		out, err = scanRows(ctx, tx, func(r *sql.Rows) (*Label, error) { return scanLabel(r) },
-			labelSelect+" WHERE project_id = ? ORDER BY name, id", projectID)
-		return err
-	})
-	if out == nil && err == nil {
-		out = []*Label{}
-	}
-	return out, err
+	return listInProject(ctx, s, userID, projectID, scanLabel, labelSelect+" WHERE project_id = ? ORDER BY name, id")
 }
 
 // LabelInput is a label to create or the changes to one.

@@ -22,39 +22,19 @@ const memberSelect = `
 	SELECT m.user_id, u.username, u.display_name, m.role
 	FROM project_members m JOIN users u ON u.id = m.user_id`
 
-func scanMember(r interface{ Scan(...any) error }) (*Member, error) {
+func scanMember(r scanner) (*Member, error) {
 	var m Member
 	err := r.Scan(&m.UserID, &m.Username, &m.DisplayName, &m.Role)
 	return &m, err
 }
 
 func getMember(ctx context.Context, q db.Querier, projectID, userID int64) (*Member, error) {
-	m, err := scanMember(q.QueryRowContext(ctx, memberSelect+" WHERE m.project_id = ? AND m.user_id = ?", projectID, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("member")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("board: get member: %w", err)
-	}
-	return m, nil
+	return getOne(ctx, q, scanMember, "member", memberSelect+" WHERE m.project_id = ? AND m.user_id = ?", projectID, userID)
 }
 
 // Members lists a project's members by username. Any member may read it.
 func (s *Service) Members(ctx context.Context, userID, projectID int64) ([]*Member, error) {
-	var out []*Member
-	err := s.db.ReadTx(ctx, func(tx *db.Tx) error {
-		if _, err := access(ctx, tx, userID, projectID, RoleViewer, "project"); err != nil {
-			return err
-		}
-		var err error
-		out, err = scanRows(ctx, tx, func(r *sql.Rows) (*Member, error) { return scanMember(r) },
-			memberSelect+" WHERE m.project_id = ? ORDER BY u.username", projectID)
-		return err
-	})
-	if out == nil && err == nil {
-		out = []*Member{}
-	}
-	return out, err
+	return listInProject(ctx, s, userID, projectID, scanMember, memberSelect+" WHERE m.project_id = ? ORDER BY u.username")
 }
 
 // NewMember is a user to add to a project.

@@ -3,7 +3,6 @@ package board
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,24 +43,17 @@ var defaultColumns = []string{"To do", "In progress", "Done"}
 
 const projectColumns = `p.id, p.name, p.description, p.archived, m.role, p.created_at, p.updated_at`
 
-func scanProject(row interface{ Scan(...any) error }) (*Project, error) {
+func scanProject(r scanner) (*Project, error) {
 	var p Project
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Archived, &p.Role, db.ScanTime(&p.CreatedAt), db.ScanTime(&p.UpdatedAt))
+	err := r.Scan(&p.ID, &p.Name, &p.Description, &p.Archived, &p.Role, db.ScanTime(&p.CreatedAt), db.ScanTime(&p.UpdatedAt))
 	return &p, err
 }
 
 func getProject(ctx context.Context, q db.Querier, userID, id int64) (*Project, error) {
-	p, err := scanProject(q.QueryRowContext(ctx, `
+	return getOne(ctx, q, scanProject, "project", `
 		SELECT `+projectColumns+` FROM projects p
 		JOIN project_members m ON m.project_id = p.id AND m.user_id = ?
-		WHERE p.id = ?`, userID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("project")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("board: get project: %w", err)
-	}
-	return p, nil
+		WHERE p.id = ?`, userID, id)
 }
 
 // NewProject is a project to create.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,7 +47,7 @@ const taskSelect = `
 	       t.created_by, t.created_at, t.updated_at, t.completed_at, t.version, t.rank, c.position
 	FROM tasks t JOIN columns c ON c.id = t.column_id`
 
-func scanTask(r interface{ Scan(...any) error }) (*Task, error) {
+func scanTask(r scanner) (*Task, error) {
 	var t Task
 	err := r.Scan(&t.ID, &t.ProjectID, &t.Number, &t.ColumnID, &t.Title, &t.Description, &t.Priority,
 		db.ScanNullTime(&t.DueAt), &t.Position, &t.CreatedBy, db.ScanTime(&t.CreatedAt), db.ScanTime(&t.UpdatedAt),
@@ -99,12 +98,9 @@ func fillTaskLinks(ctx context.Context, q db.Querier, tasks []*Task) error {
 }
 
 func getTask(ctx context.Context, q db.Querier, id int64) (*Task, error) {
-	t, err := scanTask(q.QueryRowContext(ctx, taskSelect+" WHERE t.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("task")
-	}
+	t, err := getOne(ctx, q, scanTask, "task", taskSelect+" WHERE t.id = ?", id)
 	if err != nil {
-		return nil, fmt.Errorf("board: get task: %w", err)
+		return nil, err
 	}
 	return t, fillTaskLinks(ctx, q, []*Task{t})
 }
