@@ -33,6 +33,10 @@ the command line, where other users could see them.`
 // or password reset on the very next request, because every request checks
 // its session in the database.
 func cmdUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintln(stdout, userUsage)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return &usageError{userUsage}
 	}

@@ -228,6 +228,8 @@ func TestHasher(t *testing.T) {
 		{name: "WeakerHashNeedsRehash", h: stronger, encoded: encoded, password: testPassword, wantOK: true, wantRehash: true},
 		{name: "WeakerHashWrongPassword", h: stronger, encoded: encoded, password: "nope nope nope", wantRehash: true},
 		{name: "OtherWeakerHash", h: h, encoded: weaker, password: testPassword, wantOK: true, wantRehash: true},
+		// A hash stronger than the current settings is kept, not weakened.
+		{name: "StrongerHashKept", h: NewHasher(HashParams{MemoryKiB: 32, Passes: 1, Lanes: 1}, 1), encoded: encoded, password: testPassword, wantOK: true},
 		// An unknown user: verified against the dummy hash, never a match,
 		// whatever the password (even the dummy's own).
 		{name: "UnknownUser", h: h, encoded: "", password: testPassword},

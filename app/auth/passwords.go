@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,15 +48,15 @@ type Hasher struct {
 	slots   chan struct{}
 	waiters atomic.Int32
 	// dummy is verified against when the user does not exist, so that an
-	// unknown username costs the same time as a wrong password.
-	dummy string
+	// unknown username costs the same time as a wrong password. It is made
+	// on first use, so commands that never verify never pay for it.
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // NewHasher returns a Hasher running at most concurrency hashes at once.
 func NewHasher(p HashParams, concurrency int) *Hasher {
-	h := &Hasher{params: p, slots: make(chan struct{}, max(1, concurrency))}
-	h.dummy = h.hash("not a real password: timing equaliser")
-	return h
+	return &Hasher{params: p, slots: make(chan struct{}, max(1, concurrency))}
 }
 
 // Hash returns the PHC-format argon2id hash of password.
@@ -88,6 +89,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 	defer release()
 	known := encoded != ""
 	if !known {
+		h.dummyOnce.Do(func() { h.dummy = h.hash("not a real password: timing equaliser") })
 		encoded = h.dummy
 	}
 	p, salt, want, err := parseHash(encoded)
@@ -96,7 +98,13 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Passes, p.MemoryKiB, p.Lanes, uint32(len(want)))
 	match := subtle.ConstantTimeCompare(got, want) == 1
-	return known && match, p != h.params, nil
+	return known && match, p.weakerThan(h.params), nil
+}
+
+// weakerThan reports whether any cost of p is below c's: such a hash is
+// upgraded at the next sign-in, a stronger one is left alone.
+func (p HashParams) weakerThan(c HashParams) bool {
+	return p.MemoryKiB < c.MemoryKiB || p.Passes < c.Passes || p.Lanes < c.Lanes
 }
 
 func (h *Hasher) acquire(ctx context.Context) (func(), error) {

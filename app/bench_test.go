@@ -1,0 +1,163 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tack/app/auth"
+	"tack/db"
+	"tack/migrations"
+)
+
+// benchApp is a real App on a real SQLite file behind a real HTTP server,
+// with one signed-in user.
+type benchApp struct {
+	url   string
+	token string
+}
+
+// newBenchApp is newTestApp's setup for a benchmark: what production runs
+// per request (JSON access log at info level, to io.Discard here), no more.
+func newBenchApp(b *testing.B) *benchApp {
+	b.Helper()
+	ctx := context.Background()
+	logger := slog.New(NewLogHandler(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	d, err := db.Open(ctx, db.Options{Path: filepath.Join(b.TempDir(), "tack.db"), Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	m, err := d.NewMigrator(migrations.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		b.Fatal(err)
+	}
+	secret, err := auth.LoadSecret(ctx, d, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	authSvc := auth.New(auth.Options{
+		DB: d, Logger: logger, Secret: secret,
+		Issuer: "tack", Audience: "tack",
+		AccessTTL: time.Hour, RefreshTTL: 720 * time.Hour,
+		// One sign-in only: the hash cost is benchmarked in app/auth.
+		Hasher: auth.NewHasher(auth.HashParams{MemoryKiB: 64, Passes: 1, Lanes: 1}, 2),
+	})
+	a := New(Options{
+		DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target(),
+		Auth: authSvc, BaseURL: "http://tack.test",
+	})
+	srv := httptest.NewServer(a.Handler())
+	b.Cleanup(srv.Close)
+
+	body, _ := json.Marshal(map[string]string{"username": "alice", "password": "correct horse battery"})
+	res, err := http.Post(srv.URL+"/api/v1/auth/register", "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var t struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&t); err != nil || res.StatusCode != http.StatusCreated || t.AccessToken == "" {
+		b.Fatalf("register: %d, %v", res.StatusCode, err)
+	}
+	return &benchApp{url: srv.URL, token: t.AccessToken}
+}
+
+// BenchmarkGetMe is GET /api/v1/me end to end over keep-alive connections:
+// routing, middleware, the access log, the token and session check, one
+// read of the user and the JSON answer. clients goroutines share b.N
+// requests; it reports requests per second and the p50 and p99 latency.
+func BenchmarkGetMe(b *testing.B) {
+	env := newBenchApp(b)
+	for _, clients := range []int{1, 16} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 32}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+			get := func() error {
+				req, err := http.NewRequest(http.MethodGet, env.url+"/api/v1/me", nil)
+				if err != nil {
+					return err
+				}
+				req.Header.Set("Authorization", "Bearer "+env.token)
+				res, err := client.Do(req)
+				if err != nil {
+					return err
+				}
+				_, err = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					return fmt.Errorf("GET /api/v1/me: %s", res.Status)
+				}
+				return err
+			}
+
+			// Open every client's connection before timing.
+			var warm sync.WaitGroup
+			for range clients {
+				warm.Go(func() {
+					if err := get(); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			warm.Wait()
+
+			var (
+				next      atomic.Int64
+				failures  atomic.Int64
+				errOnce   sync.Once
+				firstErr  error
+				latencies = make([][]time.Duration, clients)
+				wg        sync.WaitGroup
+			)
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := range clients {
+				wg.Go(func() {
+					for next.Add(1) <= int64(b.N) {
+						t0 := time.Now()
+						err := get()
+						latencies[i] = append(latencies[i], time.Since(t0))
+						if err != nil {
+							failures.Add(1)
+							errOnce.Do(func() { firstErr = err })
+						}
+					}
+				})
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+
+			if n := failures.Load(); n > 0 {
+				b.Errorf("%d of %d requests failed, first: %v", n, b.N, firstErr)
+			}
+			all := slices.Concat(latencies...)
+			slices.Sort(all)
+			pct := func(p float64) float64 {
+				return float64(all[min(len(all)-1, int(float64(len(all))*p))].Nanoseconds()) / 1e3
+			}
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+			b.ReportMetric(pct(0.50), "p50-µs")
+			b.ReportMetric(pct(0.99), "p99-µs")
+		})
+	}
+}
