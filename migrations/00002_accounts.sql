@@ -5,6 +5,9 @@ CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     username      TEXT NOT NULL COLLATE NOCASE UNIQUE,
     display_name  TEXT NOT NULL,
+    -- " username display name", lowercased in Go (SQLite's lower() folds
+    -- only ASCII), so the directory finds the start of any word.
+    search        TEXT NOT NULL DEFAULT '',
     email         TEXT,
     password_hash TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'member')),

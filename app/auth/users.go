@@ -170,11 +170,11 @@ func getUser(ctx context.Context, q db.Querier, id int64) (*User, error) {
 func insertUser(ctx context.Context, tx *db.Tx, in *NewUser, hash string, role Role, now time.Time) (*User, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `
-		INSERT INTO users (username, display_name, email, password_hash, role, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO users (username, display_name, search, email, password_hash, role, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (username) DO NOTHING
 		RETURNING id`,
-		in.Username, *in.DisplayName, in.Email, hash, role, db.Time(now), db.Time(now)).Scan(&id)
+		in.Username, *in.DisplayName, searchText(in.Username, *in.DisplayName), in.Email, hash, role, db.Time(now), db.Time(now)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.New(errs.Conflict, "the username %q is taken", in.Username).With("username", "taken")
 	}
@@ -339,7 +339,7 @@ func (s *Service) UpdateMe(ctx context.Context, p *Principal, in MePatch) (*User
 	err := s.db.WriteTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
 		if in.DisplayName.Set {
-			if _, err := tx.ExecContext(ctx, "UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?", name, db.Time(now), p.UserID); err != nil {
+			if err := setDisplayName(ctx, tx, p.UserID, name, now); err != nil {
 				return fmt.Errorf("auth: update me: %w", err)
 			}
 		}
@@ -417,11 +417,10 @@ func (s *Service) Directory(ctx context.Context, p *Principal, q string, pg page
 		SELECT `+userColumns+` FROM users
 		WHERE username > ?
 		  AND (? OR is_active)
-		  AND (? = '' OR username LIKE ? || '%' ESCAPE '\' OR lower(display_name) LIKE ? || '%' ESCAPE '\'
-		       OR lower(display_name) LIKE '% ' || ? || '%' ESCAPE '\')
+		  AND (? = '' OR search LIKE '% ' || ? || '%' ESCAPE '\')
 		ORDER BY username
 		LIMIT ?`,
-		after, p.IsAdmin(), like, like, like, like, pg.Limit+1)
+		after, p.IsAdmin(), like, like, pg.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("auth: directory: %w", err)
 	}
@@ -446,6 +445,25 @@ func (s *Service) Directory(ctx context.Context, p *Principal, q string, pg page
 		entries[i] = DirectoryEntry{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName}
 	}
 	return page.Trim(entries, pg.Limit, func(e DirectoryEntry) string { return page.Encode(e.Username) }), nil
+}
+
+// searchText is what the directory matches q against: the starts of the
+// username and of every word of the display name, lowercased with Unicode
+// rules.
+func searchText(username, displayName string) string {
+	return " " + strings.ToLower(username) + " " + searchWords(displayName)
+}
+
+func searchWords(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+func setDisplayName(ctx context.Context, tx *db.Tx, id int64, name string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE users SET display_name = ?, search = ' ' || username || ' ' || ?, updated_at = ? WHERE id = ?`,
+		name, searchWords(name), db.Time(now), id)
+	if err != nil {
+		return fmt.Errorf("auth: set display name: %w", err)
+	}
+	return nil
 }
 
 func escapeLike(s string) string {
@@ -557,7 +575,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id int64, in
 			}
 		}
 		if in.DisplayName.Set {
-			if err := set("display_name", name); err != nil {
+			if err := setDisplayName(ctx, tx, id, name, now); err != nil {
 				return fmt.Errorf("auth: update user: %w", err)
 			}
 		}
