@@ -58,8 +58,14 @@ type DB struct {
 	readOnly bool
 	write    *sql.DB
 	read     *sql.DB
-	slow     time.Duration
-	logger   *slog.Logger
+	// writeTurn is held from a write transaction's BEGIN until its
+	// after-commit hooks have run, so that what one commit publishes is
+	// handed on before the next commit can happen: subscribers see events
+	// in commit order. There is one writer connection anyway, so it costs
+	// no concurrency; unlike a mutex, waiting for it honours the context.
+	writeTurn chan struct{}
+	slow      time.Duration
+	logger    *slog.Logger
 
 	// stmts caches prepared statements on the read pool, keyed by their SQL
 	// text. Queries are constant strings in the code, so the set is bounded.
@@ -96,12 +102,13 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 
 	d := &DB{
-		path:     opts.Path,
-		sync:     syncMode,
-		readOnly: opts.ReadOnly,
-		slow:     opts.SlowQuery,
-		logger:   opts.Logger,
-		stmts:    make(map[string]*sql.Stmt),
+		path:      opts.Path,
+		sync:      syncMode,
+		readOnly:  opts.ReadOnly,
+		slow:      opts.SlowQuery,
+		logger:    opts.Logger,
+		stmts:     make(map[string]*sql.Stmt),
+		writeTurn: make(chan struct{}, 1),
 	}
 
 	var err error

@@ -576,3 +576,61 @@ func TestCloseTruncatesWAL(t *testing.T) {
 		t.Errorf("WAL holds %d bytes after Close, want it checkpointed away", st.Size())
 	}
 }
+
+func TestAfterCommitHooks(t *testing.T) {
+	d := mustOpen(t, Options{})
+	ctx := context.Background()
+	t.Run("NotOnRollback", func(t *testing.T) {
+		ran := false
+		d.WriteTx(ctx, func(tx *Tx) error {
+			tx.AfterCommit(func() { ran = true })
+			return errors.New("no")
+		})
+		if ran {
+			t.Error("an after-commit hook ran for a rolled-back transaction")
+		}
+	})
+	t.Run("SeesTheCommit", func(t *testing.T) {
+		var n int
+		err := d.WriteTx(ctx, func(tx *Tx) error {
+			tx.AfterCommit(func() { n = countItems(t, d) }) // read pool: committed data only
+			_, err := tx.ExecContext(ctx, "INSERT INTO items (owner, n) VALUES (1, 1)")
+			return err
+		})
+		if err != nil || n != 1 {
+			t.Errorf("hook saw %d rows (err %v), want the committed row", n, err)
+		}
+	})
+	t.Run("CommitOrder", func(t *testing.T) {
+		var mu sync.Mutex
+		var order []int64
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				for i := range 40 {
+					err := d.WriteTx(ctx, func(tx *Tx) error {
+						var id int64
+						if err := tx.QueryRowContext(ctx, "INSERT INTO items (owner, n) VALUES (?, ?) RETURNING id", w, i).Scan(&id); err != nil {
+							return err
+						}
+						tx.AfterCommit(func() {
+							mu.Lock()
+							order = append(order, id)
+							mu.Unlock()
+						})
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for i := 1; i < len(order); i++ {
+			if order[i] <= order[i-1] {
+				t.Fatalf("hooks ran out of commit order: %d after %d", order[i], order[i-1])
+			}
+		}
+	})
+}

@@ -18,9 +18,17 @@ type Querier interface {
 // Tx is a transaction whose statements are timed for the slow-query log.
 // Write helpers take a *Tx; read helpers take a Querier.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx          *sql.Tx
+	db          *DB
+	afterCommit []func()
 }
+
+// AfterCommit registers fn to run once the transaction has committed (never
+// if it rolls back). For a write transaction, hooks run before the next write
+// transaction can begin, so hooks of successive commits run in commit order.
+// A hook must be quick and must not block: it typically hands events to
+// subscribers.
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
 // ExecContext runs a statement that returns no rows.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -55,6 +63,12 @@ func (d *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	if d.readOnly {
 		return errors.New("db: write on a read-only handle")
 	}
+	select {
+	case d.writeTurn <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("db: begin: %w", ctx.Err())
+	}
+	defer func() { <-d.writeTurn }()
 	return d.runTx(ctx, d.write, nil, fn)
 }
 
@@ -79,13 +93,17 @@ func (d *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{tx: tx, db: d}); err != nil {
+	t := &Tx{tx: tx, db: d}
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	d.observe(ctx, "transaction", start)
+	for _, hook := range t.afterCommit {
+		hook()
+	}
 	return nil
 }
 

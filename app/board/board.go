@@ -84,20 +84,19 @@ type txn struct {
 }
 
 // write runs fn in a write transaction and publishes its events after the
-// commit.
+// commit, before any later write can commit (see db.Tx.AfterCommit), so the
+// Publisher receives events in seq order.
 func (s *Service) write(ctx context.Context, actor int64, fn func(t *txn) error) error {
-	var t *txn
-	err := s.db.WriteTx(ctx, func(tx *db.Tx) error {
-		t = &txn{Tx: tx, ctx: ctx, now: s.now(), actor: actor}
-		return fn(t)
+	return s.db.WriteTx(ctx, func(tx *db.Tx) error {
+		t := &txn{Tx: tx, ctx: ctx, now: s.now(), actor: actor}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if len(t.events) > 0 {
+			tx.AfterCommit(func() { s.pub.Publish(t.events) })
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if len(t.events) > 0 {
-		s.pub.Publish(t.events)
-	}
-	return nil
 }
 
 // emit writes the event row of this mutation.

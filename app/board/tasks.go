@@ -34,9 +34,8 @@ type Task struct {
 	CompletedAt *time.Time `json:"completed_at"`
 	Version     int64      `json:"version"`
 
-	// rank and columnPos order tasks for listing and cursors.
-	rank      int64
-	columnPos int
+	// rank orders tasks within a column, for listing and cursors.
+	rank int64
 }
 
 // taskSelect reads tasks with their position: the index among all tasks of
@@ -44,14 +43,14 @@ type Task struct {
 const taskSelect = `
 	SELECT t.id, t.project_id, t.number, t.column_id, t.title, t.description, t.priority, t.due_at,
 	       (SELECT count(*) FROM tasks o WHERE o.column_id = t.column_id AND o.rank < t.rank),
-	       t.created_by, t.created_at, t.updated_at, t.completed_at, t.version, t.rank, c.position
+	       t.created_by, t.created_at, t.updated_at, t.completed_at, t.version, t.rank
 	FROM tasks t JOIN columns c ON c.id = t.column_id`
 
 func scanTask(r scanner) (*Task, error) {
 	var t Task
 	err := r.Scan(&t.ID, &t.ProjectID, &t.Number, &t.ColumnID, &t.Title, &t.Description, &t.Priority,
 		db.ScanNullTime(&t.DueAt), &t.Position, &t.CreatedBy, db.ScanTime(&t.CreatedAt), db.ScanTime(&t.UpdatedAt),
-		db.ScanNullTime(&t.CompletedAt), &t.Version, &t.rank, &t.columnPos)
+		db.ScanNullTime(&t.CompletedAt), &t.Version, &t.rank)
 	return &t, err
 }
 
@@ -130,24 +129,28 @@ type TaskFilter struct {
 }
 
 // Tasks lists a project's tasks ordered by column, then position. The cursor
-// is the last task's (column position, rank, id), so a page never repeats a
-// task and never skips one that existed when listing began, whatever is
-// inserted meanwhile.
+// is the last task's (column, rank, id), and the column's current position
+// is looked up when the next page is read, so a page never repeats a task
+// and never skips one that existed when listing began, whatever is inserted
+// or reordered meanwhile. (If the cursor's column is deleted, the listing
+// ends there.)
 func (s *Service) Tasks(ctx context.Context, userID, projectID int64, f TaskFilter, pg page.Request) (page.List[*Task], error) {
 	var after struct {
-		col  int
-		rank int64
-		id   int64
+		col, rank, id int64
 	}
-	after.col = -1
-	if _, err := page.Decode(pg.Cursor, &after.col, &after.rank, &after.id); err != nil {
+	started, err := page.Decode(pg.Cursor, &after.col, &after.rank, &after.id)
+	if err != nil {
 		return page.List[*Task]{}, err
 	}
 	if f.Priority != "" && !validPriority(f.Priority) {
 		return page.List[*Task]{}, errs.New(errs.BadRequest, "priority must be one of %s", strings.Join(priorities, ", ")).With("priority", "invalid")
 	}
-	where := []string{"t.project_id = ?", "(c.position, t.rank, t.id) > (?, ?, ?)"}
-	args := []any{projectID, after.col, after.rank, after.id}
+	where := []string{"t.project_id = ?"}
+	args := []any{projectID}
+	if started {
+		where = append(where, "(c.position, t.rank, t.id) > ((SELECT position FROM columns WHERE id = ? AND project_id = t.project_id), ?, ?)")
+		args = append(args, after.col, after.rank, after.id)
+	}
 	if f.ColumnID != nil {
 		where, args = append(where, "t.column_id = ?"), append(args, *f.ColumnID)
 	}
@@ -172,7 +175,7 @@ func (s *Service) Tasks(ctx context.Context, userID, projectID int64, f TaskFilt
 	}
 	args = append(args, pg.Limit+1)
 	var items []*Task
-	err := s.db.ReadTx(ctx, func(tx *db.Tx) error {
+	err = s.db.ReadTx(ctx, func(tx *db.Tx) error {
 		if _, err := access(ctx, tx, userID, projectID, RoleViewer, "project"); err != nil {
 			return err
 		}
@@ -192,7 +195,7 @@ func (s *Service) Tasks(ctx context.Context, userID, projectID int64, f TaskFilt
 	if err != nil {
 		return page.List[*Task]{}, err
 	}
-	return page.Trim(items, pg.Limit, func(t *Task) string { return page.Encode(t.columnPos, t.rank, t.ID) }), nil
+	return page.Trim(items, pg.Limit, func(t *Task) string { return page.Encode(t.ColumnID, t.rank, t.ID) }), nil
 }
 
 // NewTask is a task to create.
