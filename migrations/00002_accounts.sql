@@ -1,8 +1,9 @@
 -- +goose Up
 -- Times are TEXT in UTC with millisecond precision and fixed width
--- (2006-01-02T15:04:05.000Z), so text order is time order.
+-- (2006-01-02T15:04:05.000Z), so text order is time order. Ids are
+-- AUTOINCREMENT: never reused, so an old token can never name a new session.
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     username      TEXT NOT NULL COLLATE NOCASE UNIQUE,
     display_name  TEXT NOT NULL,
     -- " username display name", lowercased in Go (SQLite's lower() folds
@@ -19,7 +20,7 @@ CREATE TABLE users (
 -- One row per sign-in (device). Only a hash of the current refresh token is
 -- kept; it rotates on every use.
 CREATE TABLE sessions (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     refresh_hash BLOB NOT NULL UNIQUE,
     created_at   TEXT NOT NULL,

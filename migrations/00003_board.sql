@@ -1,6 +1,9 @@
 -- +goose Up
+-- Ids are AUTOINCREMENT: an id is never handed out again after a deletion,
+-- so the event log of a deleted project or task can never be read through a
+-- new one that happens to get its id.
 CREATE TABLE projects (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     name             TEXT NOT NULL,
     description      TEXT NOT NULL DEFAULT '',
     archived         INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
@@ -22,7 +25,7 @@ CREATE INDEX project_members_user ON project_members (user_id, project_id);
 
 -- position is the column's index on the board, 0 to n-1.
 CREATE TABLE columns (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     name       TEXT NOT NULL,
     position   INTEGER NOT NULL,
@@ -33,7 +36,7 @@ CREATE TABLE columns (
 CREATE INDEX columns_project ON columns (project_id, position);
 
 CREATE TABLE labels (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     name       TEXT NOT NULL COLLATE NOCASE,
     color      TEXT NOT NULL,
@@ -46,7 +49,7 @@ CREATE TABLE labels (
 -- the same transaction when two ranks meet. The API's position is the
 -- task's index in its column, derived from rank.
 CREATE TABLE tasks (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id   INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     number       INTEGER NOT NULL,
     column_id    INTEGER NOT NULL REFERENCES columns (id),
