@@ -67,10 +67,8 @@ type DB struct {
 	slow      time.Duration
 	logger    *slog.Logger
 
-	// stmts caches prepared statements on the read pool, keyed by their SQL
-	// text. Queries are constant strings in the code, so the set is bounded.
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt
+	// Prepared statements of each pool.
+	readStmts, writeStmts *stmtCache
 
 	closeOnce sync.Once
 	closeErr  error
@@ -107,7 +105,6 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		readOnly:  opts.ReadOnly,
 		slow:      opts.SlowQuery,
 		logger:    opts.Logger,
-		stmts:     make(map[string]*sql.Stmt),
 		writeTurn: make(chan struct{}, 1),
 	}
 
@@ -118,6 +115,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	// One writer connection: writers queue here, in Go, not in SQLITE_BUSY
 	// retries. It is never closed for idleness, so its page cache stays warm.
+	d.writeStmts = newStmtCache(d.write)
 	d.write.SetMaxOpenConns(1)
 	d.write.SetMaxIdleConns(1)
 	d.write.SetConnMaxLifetime(0)
@@ -137,6 +135,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if n <= 0 {
 		n = max(4, runtime.NumCPU())
 	}
+	d.readStmts = newStmtCache(d.read)
 	d.read.SetMaxOpenConns(n)
 	d.read.SetMaxIdleConns(n)
 	d.read.SetConnMaxLifetime(0)
@@ -256,12 +255,8 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		var errs []error
-		d.stmtMu.Lock()
-		for _, s := range d.stmts {
-			s.Close()
-		}
-		d.stmts = nil
-		d.stmtMu.Unlock()
+		d.readStmts.close()
+		d.writeStmts.close()
 		// Readers go first so that the checkpoint can truncate the WAL.
 		if err := d.read.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close readers: %w", err))
