@@ -56,49 +56,77 @@ var testUI = fstest.MapFS{
 	"static/style.css": {Data: []byte("body{}")},
 }
 
+// testOpts changes what newTestAppWith builds.
+type testOpts struct {
+	app    func(*Options)      // the App's options, before New
+	auth   func(*auth.Options) // the auth service's options
+	routes func(*App)          // extra routes, before the server starts
+}
+
 // newTestApp opens a migrated database in a temp dir and serves the App.
 // extra registers routes before the server starts.
 func newTestApp(t *testing.T, extra func(a *App)) *testApp {
 	t.Helper()
+	return newTestAppWith(t, testOpts{routes: extra})
+}
+
+// newTestAppWith is the one setup of every test and benchmark of this
+// package: a real App with its services on a real, migrated SQLite file in
+// a temp dir, behind a real HTTP server. Tests log at debug level into
+// ta.logs; benchmarks log what production logs (info) into io.Discard.
+func newTestAppWith(tb testing.TB, o testOpts) *testApp {
+	tb.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
-	logger := slog.New(NewLogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	d, err := db.Open(ctx, db.Options{Path: filepath.Join(t.TempDir(), "tack.db"), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
+	var logger *slog.Logger
+	if _, bench := tb.(*testing.B); bench {
+		logger = slog.New(NewLogHandler(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	} else {
+		logger = slog.New(NewLogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
-	t.Cleanup(func() { d.Close() })
+	d, err := db.Open(ctx, db.Options{Path: filepath.Join(tb.TempDir(), "tack.db"), Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
 	m, err := d.NewMigrator(migrations.FS)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	secret, err := auth.LoadSecret(ctx, d, "")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	clock := &testClock{}
-	authSvc := auth.New(auth.Options{
+	ao := auth.Options{
 		DB: d, Logger: logger, Secret: secret,
 		Issuer: "tack", Audience: "tack",
 		AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour,
 		// Real argon2id at a test cost: the race detector makes the
-		// production cost slow, and the cost is benchmarked, not tested.
+		// production cost slow, and the cost is benchmarked in app/auth.
 		Hasher: auth.NewHasher(auth.HashParams{MemoryKiB: 64, Passes: 1, Lanes: 1}, 4),
 		Now:    clock.Now,
-	})
-	a := New(Options{
+	}
+	if o.auth != nil {
+		o.auth(&ao)
+	}
+	ops := Options{
 		DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target(),
-		Auth: authSvc, BaseURL: "http://tack.test",
+		Auth: auth.New(ao), BaseURL: "http://tack.test",
 		Board: board.New(board.Options{DB: d, Logger: logger, Now: clock.Now}),
-	})
-	if extra != nil {
-		extra(a)
+	}
+	if o.app != nil {
+		o.app(&ops)
+	}
+	a := New(ops)
+	if o.routes != nil {
+		o.routes(a)
 	}
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
+	tb.Cleanup(srv.Close)
 	return &testApp{App: a, srv: srv, logs: logs, clock: clock, secret: secret}
 }
 

@@ -14,10 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -32,8 +29,6 @@ import (
 	"tack/app/auth"
 	"tack/app/errs"
 	"tack/app/page"
-	"tack/db"
-	"tack/migrations"
 )
 
 // kitPassword is the password of every account these tests make, unless a
@@ -50,47 +45,7 @@ func newAuthKit(t *testing.T) authKit { return authKit{newTestApp(t, nil)} }
 // origins, open registration).
 func newAuthTestApp(t *testing.T, appOpt func(*Options), authOpt func(*auth.Options)) *testApp {
 	t.Helper()
-	ctx := context.Background()
-	logs := &syncBuffer{}
-	logger := slog.New(NewLogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	d, err := db.Open(ctx, db.Options{Path: filepath.Join(t.TempDir(), "tack.db"), Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	m, err := d.NewMigrator(migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	secret, err := auth.LoadSecret(ctx, d, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &testClock{}
-	ao := auth.Options{
-		DB: d, Logger: logger, Secret: secret,
-		Issuer: "tack", Audience: "tack",
-		AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour,
-		Hasher: auth.NewHasher(auth.HashParams{MemoryKiB: 64, Passes: 1, Lanes: 1}, 4),
-		Now:    clock.Now,
-	}
-	if authOpt != nil {
-		authOpt(&ao)
-	}
-	o := Options{
-		DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target(),
-		Auth: auth.New(ao), BaseURL: "http://tack.test",
-	}
-	if appOpt != nil {
-		appOpt(&o)
-	}
-	a := New(o)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &testApp{App: a, srv: srv, logs: logs, clock: clock, secret: secret}
+	return newTestAppWith(t, testOpts{app: appOpt, auth: authOpt})
 }
 
 // call sends one request. body is nil (no body), a string or []byte (sent

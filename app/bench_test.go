@@ -2,14 +2,10 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,8 +13,6 @@ import (
 	"time"
 
 	"tack/app/auth"
-	"tack/db"
-	"tack/migrations"
 )
 
 // benchApp is a real App on a real SQLite file behind a real HTTP server,
@@ -28,42 +22,12 @@ type benchApp struct {
 	token string
 }
 
-// newBenchApp is newTestApp's setup for a benchmark: what production runs
-// per request (JSON access log at info level, to io.Discard here), no more.
+// newBenchApp serves the App as newTestAppWith builds it for a benchmark
+// and signs in one user.
 func newBenchApp(b *testing.B) *benchApp {
 	b.Helper()
-	ctx := context.Background()
-	logger := slog.New(NewLogHandler(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	d, err := db.Open(ctx, db.Options{Path: filepath.Join(b.TempDir(), "tack.db"), Logger: logger})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
-	m, err := d.NewMigrator(migrations.FS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		b.Fatal(err)
-	}
-	secret, err := auth.LoadSecret(ctx, d, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	authSvc := auth.New(auth.Options{
-		DB: d, Logger: logger, Secret: secret,
-		Issuer: "tack", Audience: "tack",
-		AccessTTL: time.Hour, RefreshTTL: 720 * time.Hour,
-		// One sign-in only: the hash cost is benchmarked in app/auth.
-		Hasher: auth.NewHasher(auth.HashParams{MemoryKiB: 64, Passes: 1, Lanes: 1}, 2),
-	})
-	a := New(Options{
-		DB: d, Logger: logger, UI: testUI, SchemaVersion: m.Target(),
-		Auth: authSvc, BaseURL: "http://tack.test",
-	})
-	srv := httptest.NewServer(a.Handler())
-	b.Cleanup(srv.Close)
-
+	ta := newTestAppWith(b, testOpts{auth: func(o *auth.Options) { o.AccessTTL = time.Hour }})
+	srv := ta.srv
 	body, _ := json.Marshal(map[string]string{"username": "alice", "password": "correct horse battery"})
 	res, err := http.Post(srv.URL+"/api/v1/auth/register", "application/json", bytes.NewReader(body))
 	if err != nil {

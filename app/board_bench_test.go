@@ -2,14 +2,11 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,8 +15,6 @@ import (
 
 	"tack/app/auth"
 	"tack/app/board"
-	"tack/db"
-	"tack/migrations"
 )
 
 // The board over real HTTP: keep-alive connections to a real server on a
@@ -36,39 +31,11 @@ type btBenchClient struct {
 	token  string
 }
 
-// newBoardBench serves an App like newTestApp does (db.Open in a temp dir,
-// migrations, the secret, auth with a cheap hash, the board) and signs in
-// its first user.
+// newBoardBench serves the App as newTestAppWith builds it for a
+// benchmark and signs in its first user.
 func newBoardBench(b *testing.B) *btBenchClient {
 	b.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{Path: filepath.Join(b.TempDir(), "tack.db")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
-	m, err := d.NewMigrator(migrations.FS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		b.Fatal(err)
-	}
-	secret, err := auth.LoadSecret(ctx, d, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	authSvc := auth.New(auth.Options{
-		DB: d, Secret: secret, Issuer: "tack", Audience: "tack",
-		AccessTTL: time.Hour, RefreshTTL: 720 * time.Hour,
-		Hasher: auth.NewHasher(auth.HashParams{MemoryKiB: 64, Passes: 1, Lanes: 1}, 4),
-	})
-	a := New(Options{
-		DB: d, UI: testUI, SchemaVersion: m.Target(), Auth: authSvc, BaseURL: "http://tack.test",
-		Board: board.New(board.Options{DB: d}),
-	})
-	srv := httptest.NewServer(a.Handler())
-	b.Cleanup(srv.Close)
+	srv := newTestAppWith(b, testOpts{auth: func(o *auth.Options) { o.AccessTTL = time.Hour }}).srv
 	tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}
 	b.Cleanup(tr.CloseIdleConnections)
 	c := &btBenchClient{url: srv.URL, client: &http.Client{Transport: tr}}
