@@ -1067,3 +1067,51 @@ func TestBoardDeletedIDsNeverReused(t *testing.T) {
 		}
 	}
 }
+
+// TestBoardSmallListsPage: members, columns and labels take limit and
+// cursor like every list.
+func TestBoardSmallListsPage(t *testing.T) {
+	e := newBoardEnv(t)
+	owner := e.user(t, "owner")
+	pid, _ := e.project(t, owner, "Paged")
+	for _, n := range []string{"mem1", "mem2", "mem3"} {
+		e.addMember(t, owner, pid, e.user(t, n), "viewer")
+	}
+	for _, n := range []string{"a", "b", "c", "d"} {
+		e.label(t, owner.Token, pid, n)
+	}
+	e.must(t, owner.Token, "POST", fmt.Sprintf("/api/v1/projects/%d/columns", pid), map[string]any{"name": "Later"}, 201)
+	for _, tc := range []struct {
+		list string
+		want int
+	}{{"members", 4}, {"columns", 4}, {"labels", 4}} {
+		t.Run(tc.list, func(t *testing.T) {
+			seen := map[string]bool{}
+			path := fmt.Sprintf("/api/v1/projects/%d/%s?limit=1", pid, tc.list)
+			for pages := 0; ; pages++ {
+				l := btDecode[page.List[json.RawMessage]](t, e.must(t, owner.Token, "GET", path, nil, 200))
+				if len(l.Items) > 1 {
+					t.Fatalf("page of %d with limit=1", len(l.Items))
+				}
+				for _, it := range l.Items {
+					if seen[string(it)] {
+						t.Errorf("repeated %s", it)
+					}
+					seen[string(it)] = true
+				}
+				if l.NextCursor == nil {
+					break
+				}
+				if pages > tc.want {
+					t.Fatal("more pages than items")
+				}
+				path = fmt.Sprintf("/api/v1/projects/%d/%s?limit=1&cursor=%s", pid, tc.list, *l.NextCursor)
+			}
+			if len(seen) != tc.want {
+				t.Errorf("%d %s seen, want %d", len(seen), tc.list, tc.want)
+			}
+			res, body := e.call(t, owner.Token, "GET", fmt.Sprintf("/api/v1/projects/%d/%s?cursor=nonsense", pid, tc.list), nil)
+			wantError(t, res, body, 400, errs.BadRequest)
+		})
+	}
+}

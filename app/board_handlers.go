@@ -101,8 +101,10 @@ func (a *App) handleDeleteProject(w http.ResponseWriter, r *http.Request, p *aut
 
 func (a *App) handleMembers(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if id, ok := a.ids(w, r, "id"); ok {
-		ms, err := a.board.Members(r.Context(), p.UserID, id[0])
-		a.respond(w, r, http.StatusOK, page.List[*board.Member]{Items: ms}, err)
+		if pg, ok := a.pageOf(w, r); ok {
+			list, err := a.board.Members(r.Context(), p.UserID, id[0], pg)
+			a.respond(w, r, http.StatusOK, list, err)
+		}
 	}
 }
 
@@ -134,8 +136,10 @@ func (a *App) handleRemoveMember(w http.ResponseWriter, r *http.Request, p *auth
 
 func (a *App) handleColumns(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if id, ok := a.ids(w, r, "id"); ok {
-		cs, err := a.board.Columns(r.Context(), p.UserID, id[0])
-		a.respond(w, r, http.StatusOK, page.List[*board.Column]{Items: cs}, err)
+		if pg, ok := a.pageOf(w, r); ok {
+			list, err := a.board.Columns(r.Context(), p.UserID, id[0], pg)
+			a.respond(w, r, http.StatusOK, list, err)
+		}
 	}
 }
 
@@ -176,8 +180,10 @@ func (a *App) handleDeleteColumn(w http.ResponseWriter, r *http.Request, p *auth
 
 func (a *App) handleLabels(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if id, ok := a.ids(w, r, "id"); ok {
-		ls, err := a.board.Labels(r.Context(), p.UserID, id[0])
-		a.respond(w, r, http.StatusOK, page.List[*board.Label]{Items: ls}, err)
+		if pg, ok := a.pageOf(w, r); ok {
+			list, err := a.board.Labels(r.Context(), p.UserID, id[0], pg)
+			a.respond(w, r, http.StatusOK, list, err)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"tack/app/errs"
+	"tack/app/page"
 	"tack/db"
 )
 
@@ -203,21 +204,27 @@ func getOne[T any](ctx context.Context, q db.Querier, scan func(scanner) (T, err
 	return v, nil
 }
 
-// listInProject reads a project's rows for a member of it (any role).
-func listInProject[T any](ctx context.Context, s *Service, userID, projectID int64, scan func(scanner) (T, error), query string) ([]T, error) {
-	out := []T{}
+// listInProject reads a page of a project's rows for a member of it (any
+// role). query takes the project id, then after (the cursor's values), then
+// the limit; key makes the cursor of a row.
+func listInProject[T any](ctx context.Context, s *Service, userID, projectID int64, pg page.Request,
+	scan func(scanner) (T, error), query string, after []any, key func(T) string) (page.List[T], error) {
+	var items []T
 	err := s.db.ReadTx(ctx, func(tx *db.Tx) error {
 		if _, err := access(ctx, tx, userID, projectID, RoleViewer, "project"); err != nil {
 			return err
 		}
-		rows, err := scanRows(ctx, tx, func(r *sql.Rows) (T, error) { return scan(r) }, query, projectID)
-		if err != nil {
+		args := append(append([]any{projectID}, after...), pg.Limit+1)
+		var err error
+		if items, err = scanRows(ctx, tx, func(r *sql.Rows) (T, error) { return scan(r) }, query, args...); err != nil {
 			return fmt.Errorf("board: list: %w", err)
 		}
-		out = append(out, rows...)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return page.List[T]{}, err
+	}
+	return page.Trim(items, pg.Limit, key), nil
 }
 
 // scanRows runs a query and scans each row with scan.

@@ -133,11 +133,11 @@ func (f *fixture) project(owner int64, name string) (*Project, []*Column) {
 
 func (f *fixture) columns(uid, pid int64) []*Column {
 	f.t.Helper()
-	cols, err := f.svc.Columns(f.ctx, uid, pid)
+	list, err := f.svc.Columns(f.ctx, uid, pid, page.Request{Limit: page.Max})
 	if err != nil {
 		f.t.Fatalf("Columns: %v", err)
 	}
-	return cols
+	return list.Items
 }
 
 func (f *fixture) addMember(owner, pid, uid int64, role Role) {

@@ -8,6 +8,7 @@ import (
 
 	"tack/app/errs"
 	"tack/app/opt"
+	"tack/app/page"
 	"tack/db"
 )
 
@@ -43,8 +44,14 @@ func projectColumnsOrdered(ctx context.Context, q db.Querier, projectID int64) (
 }
 
 // Columns lists a project's columns in board order.
-func (s *Service) Columns(ctx context.Context, userID, projectID int64) ([]*Column, error) {
-	return listInProject(ctx, s, userID, projectID, scanColumn, columnSelect+" WHERE project_id = ? ORDER BY position, id")
+func (s *Service) Columns(ctx context.Context, userID, projectID int64, pg page.Request) (page.List[*Column], error) {
+	pos, id := -1, int64(0)
+	if _, err := page.Decode(pg.Cursor, &pos, &id); err != nil {
+		return page.List[*Column]{}, err
+	}
+	return listInProject(ctx, s, userID, projectID, pg, scanColumn,
+		columnSelect+" WHERE project_id = ? AND (position, id) > (?, ?) ORDER BY position, id LIMIT ?",
+		[]any{pos, id}, func(c *Column) string { return page.Encode(c.Position, c.ID) })
 }
 
 // ColumnInput is a column to create or the changes to one. Position is the

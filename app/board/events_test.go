@@ -10,6 +10,7 @@ import (
 
 	"tack/app/errs"
 	"tack/app/opt"
+	"tack/app/page"
 )
 
 // sameJSON reports whether two JSON texts hold the same value.
@@ -50,7 +51,8 @@ func TestEveryMutationWritesOneEvent(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid = p.ID
-			ms, err := f.svc.Members(f.ctx, owner, pid)
+			list, err := f.svc.Members(f.ctx, owner, pid, page.Request{Limit: page.Max})
+			ms := list.Items
 			if err != nil || len(ms) != 1 {
 				t.Fatalf("Members = %v, %v; want the owner", ms, err)
 			}

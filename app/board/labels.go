@@ -8,6 +8,7 @@ import (
 
 	"tack/app/errs"
 	"tack/app/opt"
+	"tack/app/page"
 	"tack/db"
 )
 
@@ -32,8 +33,15 @@ func getLabel(ctx context.Context, q db.Querier, id int64) (*Label, error) {
 }
 
 // Labels lists a project's labels by name.
-func (s *Service) Labels(ctx context.Context, userID, projectID int64) ([]*Label, error) {
-	return listInProject(ctx, s, userID, projectID, scanLabel, labelSelect+" WHERE project_id = ? ORDER BY name, id")
+func (s *Service) Labels(ctx context.Context, userID, projectID int64, pg page.Request) (page.List[*Label], error) {
+	var name string
+	var id int64
+	if _, err := page.Decode(pg.Cursor, &name, &id); err != nil {
+		return page.List[*Label]{}, err
+	}
+	return listInProject(ctx, s, userID, projectID, pg, scanLabel,
+		labelSelect+" WHERE project_id = ? AND (name, id) > (?, ?) ORDER BY name, id LIMIT ?",
+		[]any{name, id}, func(l *Label) string { return page.Encode(l.Name, l.ID) })
 }
 
 // LabelInput is a label to create or the changes to one.

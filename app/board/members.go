@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"tack/app/errs"
+	"tack/app/page"
 	"tack/db"
 )
 
@@ -33,8 +34,14 @@ func getMember(ctx context.Context, q db.Querier, projectID, userID int64) (*Mem
 }
 
 // Members lists a project's members by username. Any member may read it.
-func (s *Service) Members(ctx context.Context, userID, projectID int64) ([]*Member, error) {
-	return listInProject(ctx, s, userID, projectID, scanMember, memberSelect+" WHERE m.project_id = ? ORDER BY u.username")
+func (s *Service) Members(ctx context.Context, userID, projectID int64, pg page.Request) (page.List[*Member], error) {
+	var after string
+	if _, err := page.Decode(pg.Cursor, &after); err != nil {
+		return page.List[*Member]{}, err
+	}
+	return listInProject(ctx, s, userID, projectID, pg, scanMember,
+		memberSelect+" WHERE m.project_id = ? AND u.username > ? ORDER BY u.username LIMIT ?",
+		[]any{after}, func(m *Member) string { return page.Encode(m.Username) })
 }
 
 // NewMember is a user to add to a project.

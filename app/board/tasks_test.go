@@ -590,9 +590,9 @@ func TestAuthorization(t *testing.T) {
 		run  func(uid int64) error
 	}{
 		{"Project", func(uid int64) error { _, err := f.svc.Project(f.ctx, uid, p.ID); return err }},
-		{"Members", func(uid int64) error { _, err := f.svc.Members(f.ctx, uid, p.ID); return err }},
-		{"Columns", func(uid int64) error { _, err := f.svc.Columns(f.ctx, uid, p.ID); return err }},
-		{"Labels", func(uid int64) error { _, err := f.svc.Labels(f.ctx, uid, p.ID); return err }},
+		{"Members", func(uid int64) error { _, err := f.svc.Members(f.ctx, uid, p.ID, page.Request{Limit: 1}); return err }},
+		{"Columns", func(uid int64) error { _, err := f.svc.Columns(f.ctx, uid, p.ID, page.Request{Limit: 1}); return err }},
+		{"Labels", func(uid int64) error { _, err := f.svc.Labels(f.ctx, uid, p.ID, page.Request{Limit: 1}); return err }},
 		{"Tasks", func(uid int64) error { _, err := f.svc.Tasks(f.ctx, uid, p.ID, TaskFilter{}, pg); return err }},
 		{"Task", func(uid int64) error { _, err := f.svc.Task(f.ctx, uid, task.ID); return err }},
 		{"ProjectActivity", func(uid int64) error { _, err := f.svc.ProjectActivity(f.ctx, uid, p.ID, pg); return err }},
