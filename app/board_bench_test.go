@@ -21,7 +21,7 @@ import (
 // real SQLite file, as newTestApp builds it. Each benchmark reports req/s
 // and the p50 and p99 latency of single requests, and fails on any non-2xx.
 //
-//	go test ./app -run XXX -bench 'Task' -benchtime 3s
+//	go test ./app -run '^$' -bench 'Task' -benchtime 3s
 
 // btBenchClient talks to the server as one signed-in user over a shared
 // keep-alive transport.

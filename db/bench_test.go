@@ -11,7 +11,7 @@ import (
 // BenchmarkWriteTx measures write transactions per second through the handle,
 // one small insert per transaction.
 //
-//	go test ./db -run XXX -bench WriteTx
+//	go test ./db -run '^$' -bench WriteTx
 func BenchmarkWriteTx(b *testing.B) {
 	for _, mode := range []string{"normal", "full"} {
 		for _, writers := range []int{1, 8} {
@@ -42,7 +42,7 @@ func BenchmarkWriteTx(b *testing.B) {
 // BenchmarkPointRead measures primary-key reads per second from 1, 2 and 4
 // concurrent readers while a writer commits in a loop beside them.
 //
-//	go test ./db -run XXX -bench PointRead
+//	go test ./db -run '^$' -bench PointRead
 func BenchmarkPointRead(b *testing.B) {
 	for _, readers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("readers=%d", readers), func(b *testing.B) {

@@ -86,8 +86,8 @@ func TestTaskCompletion(t *testing.T) {
 	f := newFixture(t)
 	owner := f.user("owner")
 	p, cols := f.project(owner, "Done or not")
-	todo, done := cols[0].ID, cols[2].ID
-	open := f.task(owner, p.ID, "open", todo)
+	firstCol, done := cols[0].ID, cols[2].ID
+	open := f.task(owner, p.ID, "open", firstCol)
 	if open.CompletedAt != nil {
 		t.Errorf("task created in the first column: completed_at = %v, want none", open.CompletedAt)
 	}
@@ -152,11 +152,11 @@ func TestTaskCompletion(t *testing.T) {
 	}
 
 	// Deleting the last column moves its tasks out of completion.
-	if err := f.svc.DeleteColumn(f.ctx, owner, done, &todo); err != nil {
+	if err := f.svc.DeleteColumn(f.ctx, owner, done, &firstCol); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.getTask(owner, closed.ID); got.CompletedAt != nil || got.ColumnID != todo {
-		t.Errorf("after deleting the last column: column %d completed_at %v, want column %d and none", got.ColumnID, got.CompletedAt, todo)
+	if got := f.getTask(owner, closed.ID); got.CompletedAt != nil || got.ColumnID != firstCol {
+		t.Errorf("after deleting the last column: column %d completed_at %v, want column %d and none", got.ColumnID, got.CompletedAt, firstCol)
 	}
 	// Every task agrees with where it is.
 	cs := f.columns(owner, p.ID)
