@@ -38,13 +38,26 @@ type Task struct {
 	rank int64
 }
 
-// taskSelect reads tasks with their position: the index among all tasks of
-// their column, whatever filters apply to the outer query.
-const taskSelect = `
+// taskColumns are a task's fields with its position: the index among all
+// tasks of its column, whatever filters the query has. Counting costs a walk
+// of the column's index, so lists count only for the page (taskListQuery).
+const taskColumns = `
 	SELECT t.id, t.project_id, t.number, t.column_id, t.title, t.description, t.priority, t.due_at,
 	       (SELECT count(*) FROM tasks o WHERE o.column_id = t.column_id AND o.rank < t.rank),
-	       t.created_by, t.created_at, t.updated_at, t.completed_at, t.version, t.rank
-	FROM tasks t JOIN columns c ON c.id = t.column_id`
+	       t.created_by, t.created_at, t.updated_at, t.completed_at, t.version, t.rank`
+
+// taskSelect reads one task; append a WHERE on t.
+const taskSelect = taskColumns + ` FROM tasks t`
+
+// taskListQuery reads a page of tasks: where (fixed fragments on t and c)
+// picks and orders them, and only the page's rows are counted for their
+// positions.
+func taskListQuery(where string) string {
+	return taskColumns + `
+	FROM (SELECT t.*, c.position AS column_position FROM tasks t JOIN columns c ON c.id = t.column_id
+	      WHERE ` + where + ` ORDER BY c.position, t.rank, t.id LIMIT ?) AS t
+	ORDER BY t.column_position, t.rank, t.id`
+}
 
 func scanTask(r scanner) (*Task, error) {
 	var t Task
@@ -182,7 +195,7 @@ func (s *Service) Tasks(ctx context.Context, userID, projectID int64, f TaskFilt
 		var err error
 		// where holds only the fixed fragments above; every value is bound.
 		items, err = scanRows(ctx, tx, func(r *sql.Rows) (*Task, error) { return scanTask(r) },
-			taskSelect+" WHERE "+strings.Join(where, " AND ")+" ORDER BY c.position, t.rank, t.id LIMIT ?", args...)
+			taskListQuery(strings.Join(where, " AND ")), args...)
 		if err != nil {
 			return fmt.Errorf("board: list tasks: %w", err)
 		}
