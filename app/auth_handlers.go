@@ -48,8 +48,7 @@ func (a *App) answerTokens(w http.ResponseWriter, r *http.Request, status int, t
 
 func (a *App) handleRegister(w http.ResponseWriter, r *http.Request) {
 	var in auth.NewUser
-	if err := decodeJSON(w, r, &in); err != nil {
-		a.fail(w, r, err)
+	if !a.decode(w, r, &in) {
 		return
 	}
 	if in.Role != nil {
@@ -73,8 +72,7 @@ func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		a.fail(w, r, err)
+	if !a.decode(w, r, &in) {
 		return
 	}
 	f := errs.Fields{}
@@ -116,8 +114,7 @@ func (a *App) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	// The body is optional: a browser sends the cookie and no body.
 	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
-		if err := decodeJSON(w, r, &in); err != nil {
-			a.fail(w, r, err)
+		if !a.decode(w, r, &in) {
 			return
 		}
 	}

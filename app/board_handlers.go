@@ -9,55 +9,7 @@ import (
 	"tack/app/auth"
 	"tack/app/board"
 	"tack/app/errs"
-	"tack/app/page"
 )
-
-// respond answers v with status, or err when there is one.
-func (a *App) respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if status == http.StatusNoContent {
-		w.WriteHeader(status)
-		return
-	}
-	writeJSON(w, status, v)
-}
-
-// decode reads the body into dst, answering the error itself; it reports
-// whether the handler may go on.
-func (a *App) decode(w http.ResponseWriter, r *http.Request, dst any) bool {
-	if err := decodeJSON(w, r, dst); err != nil {
-		a.fail(w, r, err)
-		return false
-	}
-	return true
-}
-
-// ids reads the path ids named, answering 404 for a malformed one.
-func (a *App) ids(w http.ResponseWriter, r *http.Request, names ...string) ([]int64, bool) {
-	out := make([]int64, len(names))
-	for i, n := range names {
-		id, err := pathID(r, n)
-		if err != nil {
-			a.fail(w, r, err)
-			return nil, false
-		}
-		out[i] = id
-	}
-	return out, true
-}
-
-// pageOf reads limit and cursor, answering 400 when they are bad.
-func (a *App) pageOf(w http.ResponseWriter, r *http.Request) (page.Request, bool) {
-	pg, err := page.FromQuery(r.URL.Query())
-	if err != nil {
-		a.fail(w, r, err)
-		return pg, false
-	}
-	return pg, true
-}
 
 // Projects.
 

@@ -6,31 +6,19 @@ import (
 	"time"
 
 	"tack/app/auth"
-	"tack/app/errs"
-	"tack/app/page"
 )
 
 func (a *App) handleMe(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	u, err := a.auth.Me(r.Context(), p)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	a.respond(w, r, http.StatusOK, u, err)
 }
 
 func (a *App) handleUpdateMe(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	var in auth.MePatch
-	if err := decodeJSON(w, r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+	if a.decode(w, r, &in) {
+		u, err := a.auth.UpdateMe(r.Context(), p, in)
+		a.respond(w, r, http.StatusOK, u, err)
 	}
-	u, err := a.auth.UpdateMe(r.Context(), p, in)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
 }
 
 func (a *App) handleChangePassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -38,8 +26,7 @@ func (a *App) handleChangePassword(w http.ResponseWriter, r *http.Request, p *au
 		CurrentPassword string `json:"current_password"`
 		NewPassword     string `json:"new_password"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		a.fail(w, r, err)
+	if !a.decode(w, r, &in) {
 		return
 	}
 	// Guessing the current password through this endpoint is limited like
@@ -54,49 +41,24 @@ func (a *App) handleChangePassword(w http.ResponseWriter, r *http.Request, p *au
 	if err != auth.ErrWrongPassword {
 		rs.cancel(now)
 	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	a.respond(w, r, http.StatusNoContent, nil, err)
 }
 
 func (a *App) handleSessions(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	pg, err := page.FromQuery(r.URL.Query())
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	if pg, ok := a.pageOf(w, r); ok {
+		list, err := a.auth.Sessions(r.Context(), p, pg)
+		a.respond(w, r, http.StatusOK, list, err)
 	}
-	list, err := a.auth.Sessions(r.Context(), p, pg)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list)
 }
 
 func (a *App) handleRevokeSession(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.fail(w, r, err)
+	id, ok := a.ids(w, r, "id")
+	if !ok {
 		return
 	}
-	if err := a.auth.RevokeSession(r.Context(), p, id); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if id == p.SessionID {
+	err := a.auth.RevokeSession(r.Context(), p, id[0])
+	if err == nil && id[0] == p.SessionID {
 		a.clearRefreshCookie(w, r)
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// pathID reads a positive integer id from the path; anything else cannot
-// name a resource, so it is a 404.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.New(errs.NotFound, "no such %s", name)
-	}
-	return id, nil
+	a.respond(w, r, http.StatusNoContent, nil, err)
 }

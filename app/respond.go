@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"tack/app/errs"
+	"tack/app/page"
 )
 
 // maxBodyBytes is the SPEC's limit on a request body.
@@ -126,4 +127,61 @@ func jsonKind(goKind string) string {
 		return "an object"
 	}
 	return "a number"
+}
+
+// respond answers v with status, or err when there is one.
+func (a *App) respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// decode reads the body into dst, answering the error itself; it reports
+// whether the handler may go on.
+func (a *App) decode(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if err := decodeJSON(w, r, dst); err != nil {
+		a.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// ids reads the path ids named, answering 404 for a malformed one.
+func (a *App) ids(w http.ResponseWriter, r *http.Request, names ...string) ([]int64, bool) {
+	out := make([]int64, len(names))
+	for i, n := range names {
+		id, err := pathID(r, n)
+		if err != nil {
+			a.fail(w, r, err)
+			return nil, false
+		}
+		out[i] = id
+	}
+	return out, true
+}
+
+// pageOf reads limit and cursor, answering 400 when they are bad.
+func (a *App) pageOf(w http.ResponseWriter, r *http.Request) (page.Request, bool) {
+	pg, err := page.FromQuery(r.URL.Query())
+	if err != nil {
+		a.fail(w, r, err)
+		return pg, false
+	}
+	return pg, true
+}
+
+// pathID reads a positive integer id from the path; anything else cannot
+// name a resource, so it is a 404.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.New(errs.NotFound, "no such %s", name)
+	}
+	return id, nil
 }

@@ -244,12 +244,6 @@ func (d *DB) Writer() *sql.DB { return d.write }
 // ReadTx or the query methods of DB.
 func (d *DB) Reader() *sql.DB { return d.read }
 
-// Ping checks that the read pool answers.
-func (d *DB) Ping(ctx context.Context) error {
-	var one int
-	return d.QueryRowContext(ctx, "SELECT 1").Scan(&one)
-}
-
 // Close optimizes, checkpoints and truncates the WAL, then closes both pools.
 // It is safe to call more than once.
 func (d *DB) Close() error {

@@ -48,14 +48,14 @@ type Options struct {
 
 // Service is accounts and sessions.
 type Service struct {
-	db       *db.DB
-	logger   *slog.Logger
-	tokens   *tokens
-	hasher   *Hasher
-	now      func() time.Time
-	openReg  bool
-	refresh  time.Duration
-	accessTT time.Duration
+	db         *db.DB
+	logger     *slog.Logger
+	tokens     *tokens
+	hasher     *Hasher
+	now        func() time.Time
+	openReg    bool
+	refreshTTL time.Duration
+	accessTTL  time.Duration
 
 	hookMu sync.RWMutex
 	hooks  []func(Revocation)
@@ -73,14 +73,14 @@ func New(o Options) *Service {
 		o.Hasher = NewHasher(DefaultHashParams, 2)
 	}
 	return &Service{
-		db:       o.DB,
-		logger:   o.Logger,
-		tokens:   newTokens(o.Secret, o.Issuer, o.Audience, o.AccessTTL, o.Now),
-		hasher:   o.Hasher,
-		now:      func() time.Time { return o.Now().UTC().Truncate(time.Millisecond) },
-		openReg:  o.OpenRegistration,
-		refresh:  o.RefreshTTL,
-		accessTT: o.AccessTTL,
+		db:         o.DB,
+		logger:     o.Logger,
+		tokens:     newTokens(o.Secret, o.Issuer, o.Audience, o.AccessTTL, o.Now),
+		hasher:     o.Hasher,
+		now:        func() time.Time { return o.Now().UTC().Truncate(time.Millisecond) },
+		openReg:    o.OpenRegistration,
+		refreshTTL: o.RefreshTTL,
+		accessTTL:  o.AccessTTL,
 	}
 }
 

@@ -33,7 +33,7 @@ type Session struct {
 func (s *Service) startSession(ctx context.Context, tx *db.Tx, u *User, c Client, now time.Time) (*Tokens, []int64, error) {
 	c = c.clean()
 	refresh, hash := newRefreshToken()
-	expires := now.Add(s.refresh)
+	expires := now.Add(s.refreshTTL)
 	var sid int64
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO sessions (user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent, ip)
@@ -53,7 +53,7 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u *User, c Client
 }
 
 func (s *Service) tokensFor(u *User, sid int64, refresh string, refreshExpires, now time.Time) (*Tokens, error) {
-	access, _, err := s.tokens.issue(u.ID, sid, now)
+	access, err := s.tokens.issue(u.ID, sid, now)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (s *Service) tokensFor(u *User, sid int64, refresh string, refreshExpires, 
 		User:           u,
 		AccessToken:    access,
 		RefreshToken:   refresh,
-		ExpiresIn:      int(s.accessTT / time.Second),
+		ExpiresIn:      int(s.accessTTL / time.Second),
 		RefreshExpires: refreshExpires,
 	}, nil
 }
@@ -127,7 +127,7 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 			return errs.New(errs.Forbidden, "this account is deactivated")
 		}
 		next, nextHash := newRefreshToken()
-		nextExpires := now.Add(s.refresh)
+		nextExpires := now.Add(s.refreshTTL)
 		if _, err := tx.ExecContext(ctx, "INSERT INTO used_refresh_tokens (hash, session_id) VALUES (?, ?)", hash, sid); err != nil {
 			return fmt.Errorf("auth: refresh: %w", err)
 		}

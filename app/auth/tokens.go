@@ -66,9 +66,8 @@ func newTokens(secret []byte, issuer, audience string, ttl time.Duration, now fu
 	}
 }
 
-// issue signs an access token for a session; it returns the token and when
-// it expires.
-func (t *tokens) issue(userID, sessionID int64, now time.Time) (string, time.Time, error) {
+// issue signs an access token for a session.
+func (t *tokens) issue(userID, sessionID int64, now time.Time) (string, error) {
 	exp := now.Add(t.ttl)
 	claims := accessClaims{
 		SID: sessionID,
@@ -83,9 +82,9 @@ func (t *tokens) issue(userID, sessionID int64, now time.Time) (string, time.Tim
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("auth: sign: %w", err)
+		return "", fmt.Errorf("auth: sign: %w", err)
 	}
-	return s, exp.Truncate(time.Second), nil
+	return s, nil
 }
 
 // parse checks a token's signature, algorithm, issuer, audience and times,
